@@ -37,5 +37,5 @@ def summarise(pretrain_manifest: pd.DataFrame, transfer_manifest: pd.DataFrame, 
     log.info("ingest summary: %s", counts)
     if len(table):
         log.warning("%d files were rejected; see data/08_reporting/ingest_rejects.csv", len(table))
-    metrics = {f"ingest.{k}": {"value": float(v), "step": 0} for k, v in counts.items()}
+    metrics = {k: {"value": float(v), "step": 0} for k, v in counts.items()}
     return table, metrics, counts

@@ -18,7 +18,7 @@ def pack_role(manifest: pd.DataFrame, raw: np.ndarray, params: dict, role: str
               ) -> tuple[tuple[dict[str, SplitSource], dict], dict]:
     p = parse(PreprocessParams, params, "preprocess")
     splits, meta = plan_store(manifest, raw, getattr(p, role), p.seed, role)
-    counts = {f"preprocess.{role}_{k}": {"value": float(v.n), "step": 0} for k, v in splits.items()}
+    counts = {f"{role}_{k}": {"value": float(v.n), "step": 0} for k, v in splits.items()}
     log.info("preprocess %s: %s at %dpx, %d channel(s)", role,
              {k: v.n for k, v in splits.items()}, meta["store_size"], meta["channels"])
     return (splits, meta), counts
@@ -37,7 +37,7 @@ def fix_multicrop(packed: PackedSplits, params: dict) -> dict:
 
 def preview(packed: PackedSplits, spec: dict, params: dict):
     p = parse(PreprocessParams, params, "preprocess")
-    images = np.asarray(packed.images["train"][: p.preview.images])
+    images = np.array(packed.images["train"][: p.preview.images])
     mc = BatchMultiCrop(p.multicrop, spec["mean"], spec["std"], p.augment)
     return crop_preview(images, mc, seed=p.preview.seed)
 
