@@ -76,6 +76,11 @@ class PackedSplits:
     images: dict[str, np.ndarray]
     labels: dict[str, np.ndarray]
     meta: dict
+    root: str = ""
+
+    def __reduce__(self):
+        # Worker processes reopen the memory maps instead of receiving copies of the pixels.
+        return (read_packed, (self.root,))
 
     @property
     def mean(self) -> list[float]:
@@ -126,4 +131,4 @@ def read_packed(root: str | Path) -> PackedSplits:
     meta = json.loads((root / "meta.json").read_text())
     images = {s: np.load(root / f"{s}_images.npy", mmap_mode="r") for s in meta["splits"]}
     labels = {s: np.load(root / f"{s}_labels.npy") for s in meta["splits"]}
-    return PackedSplits(images, labels, meta)
+    return PackedSplits(images, labels, meta, str(root))

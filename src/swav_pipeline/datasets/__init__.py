@@ -3,5 +3,6 @@
 from .coco_dataset import CocoDetectionDataset
 from .numpy_dataset import NumpyDataset
 from .packed_dataset import PackedSplitsDataset
+from .torch_dataset import TorchStateDictDataset
 
-__all__ = ["CocoDetectionDataset", "NumpyDataset", "PackedSplitsDataset"]
+__all__ = ["CocoDetectionDataset", "NumpyDataset", "PackedSplitsDataset", "TorchStateDictDataset"]
