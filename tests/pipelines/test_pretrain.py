@@ -29,7 +29,8 @@ def test_pretrain_pipeline_writes_backbone_metrics_and_plots(preprocessed):
     assert summary["epoch"] == 2 and 0 <= summary["knn_top1"] <= 1
 
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
-    run = mlflow.search_runs(experiment_names=["swav-pipeline"], filter_string="tags.`mlflow.runName` = 'pretrain'").iloc[0]
+    runs = mlflow.search_runs(experiment_names=["swav-pipeline"])
+    run = runs[runs["tags.mlflow.runName"] == "pretrain"].iloc[0]
     client = mlflow.MlflowClient()
     losses = client.get_metric_history(run["run_id"], "pretrain.loss")
     assert [m.step for m in losses] == [1, 2]
@@ -50,5 +51,5 @@ def test_non_finite_loss_fails_the_mlflow_run(preprocessed):
     with pytest.raises(NonFiniteLossError):
         run_pipeline(preprocessed, "pretrain", params={"pretrain": {"lars": False, "base_lr": 1e30, "final_lr": 1e30}})
     mlflow.set_tracking_uri(f"sqlite:///{preprocessed / 'mlflow.db'}")
-    runs = mlflow.search_runs(experiment_names=["swav-pipeline"], filter_string="tags.`mlflow.runName` = 'pretrain'")
-    assert runs["status"].tolist() == ["FAILED"]
+    runs = mlflow.search_runs(experiment_names=["swav-pipeline"])
+    assert runs.loc[runs["tags.mlflow.runName"] == "pretrain", "status"].tolist() == ["FAILED"]
