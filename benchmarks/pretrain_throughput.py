@@ -48,9 +48,9 @@ def raw_ceiling(cfg: PretrainConfig, spec: MultiCropSpec, steps: int) -> float:
 
 
 def pipeline_rate(cfg: PretrainConfig, inputs: PretrainInputs, steps: int) -> float:
-    run = cfg.model_copy(update={"epochs": 1, "max_steps_per_epoch": steps + 2, "resume": False,
-                                 "checkpoint_dir": "/tmp/swav-throughput", "knn": {"every_epochs": 0},
-                                 "checkpoint_every_steps": 10**6})
+    run = PretrainConfig(**{**cfg.model_dump(), "epochs": 1, "max_steps_per_epoch": steps + 2, "resume": False,
+                            "checkpoint_dir": "/tmp/swav-throughput", "knn": {"every_epochs": 0},
+                            "checkpoint_every_steps": 10**6})
     times = []
     pretrain(run, inputs, on_step=lambda s: times.append(time.perf_counter()))
     return steps * cfg.batch_size / (times[-1] - times[1])
