@@ -166,6 +166,9 @@ def pretrain(cfg: PretrainConfig, inputs: PretrainInputs,
     multicrop = BatchMultiCrop(spec, packed.mean, packed.std, inputs.augment, cfg.channels_last)
 
     ckpt_file = checkpoint_path(cfg, inputs)
+    if rank == 0:
+        log.info("SwAV on %s (%s), %d process(es), %d steps/epoch of %d images, %s x %s crops",
+                 device, precision, world_size, iters, per_step, spec.nmb_crops, spec.size_crops)
     state = {"epoch": 0, "iteration": 0, "history": [], "queue": None,
              "usage": torch.zeros(cfg.nmb_prototypes, dtype=torch.int64), "loss_sum": 0.0}
     if cfg.resume and ckpt_file.exists():  # a finished checkpoint makes the loop below a no-op
