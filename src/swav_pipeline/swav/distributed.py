@@ -20,10 +20,6 @@ def world() -> tuple[int, int]:
     return 0, 1
 
 
-def is_main() -> bool:
-    return world()[0] == 0
-
-
 def init_from_env(backend: str = "auto") -> bool:
     """Join the process group described by torchrun's variables (RANK, WORLD_SIZE, ...).
 

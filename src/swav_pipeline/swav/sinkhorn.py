@@ -31,7 +31,7 @@ def sinkhorn(scores: torch.Tensor, epsilon: float = 0.05, iterations: int = 3) -
     if epsilon <= 0 or iterations < 1:
         raise ValueError(f"need epsilon > 0 and iterations >= 1, got {epsilon}, {iterations}")
     s = scores.float()
-    peak = _all_reduce(s.max().clone(), dist.ReduceOp.MAX if _distributed() else None)
+    peak = _all_reduce(s.max(), dist.ReduceOp.MAX)
     q = torch.exp((s - peak) / epsilon).t()  # K x B
     n_batch = torch.tensor(float(q.shape[1]), device=q.device)
     n_batch = _all_reduce(n_batch)
