@@ -3,7 +3,10 @@
 Prints wall time, the linear-probe and 20-NN top-1 on the Fashion-MNIST test split, and the
 same for a random-init network of the same shape. Run after `kedro run --pipeline=preprocess`:
 
-    python benchmarks/pretrain_quality.py [key=value ...]   # overrides of conf/base pretrain params
+    python benchmarks/pretrain_quality.py [key=value ...]
+
+Overrides: `key=value` for the pretrain parameters, `multicrop.key=value` and `augment.key=value`
+for the multi-crop spec written by preprocess (values are YAML).
 """
 
 from __future__ import annotations
@@ -38,14 +41,15 @@ def probe(backbone, packed) -> dict:
 
 def main(argv: list[str]) -> None:
     params = yaml.safe_load((ROOT / "conf/base/parameters_pretrain.yml").read_text())["pretrain"]
+    spec = json.loads((ROOT / "data/05_model_input/multicrop_spec.json").read_text())
     for kv in argv:
         k, v = kv.split("=", 1)
-        params[k] = yaml.safe_load(v)
+        section, _, name = k.rpartition(".")
+        (spec[section] if section else params)[name] = yaml.safe_load(v)
     params["resume"] = False
     params["checkpoint_dir"] = "/tmp/swav-bench-ckpt"
     cfg = PretrainConfig(**params)
     packed = read_packed(ROOT / "data/03_primary/pretrain")
-    spec = json.loads((ROOT / "data/05_model_input/multicrop_spec.json").read_text())
     inputs = PretrainInputs(packed, MultiCropSpec(**spec["multicrop"]), AugmentSpec(**spec["augment"]))
     t0 = time.perf_counter()
     result = pretrain(cfg, inputs)

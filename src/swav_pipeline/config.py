@@ -34,7 +34,7 @@ def parse(model: type[M], values: Any, key: str) -> M:
         err = exc.errors()[0]
         loc = tuple(p for p in err["loc"] if p != "__root__")
         name = ".".join([key, *map(str, loc)])
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = err["msg"].removeprefix("Value error, ").rstrip(".")
         if err["type"] == "extra_forbidden":
             allowed = ", ".join(sorted(model.model_fields))
             raise ParameterError(f"Parameter '{name}' is not a known key; allowed keys are: {allowed}.") from None

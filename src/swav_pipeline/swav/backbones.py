@@ -10,9 +10,11 @@ stem, into ``torchvision.models.resnet50()`` itself).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
@@ -79,3 +81,60 @@ def load_backbone(path: str, config: dict) -> Backbone:
         first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
         raise ValueError(f"checkpoint {path} does not match backbone {config}: {first}") from None
     return model
+
+
+BUILTIN_BACKBONES = ("swav", "supervised", "random")
+
+
+class CheckpointSpec(BaseModel):
+    """A backbone state_dict from elsewhere, to evaluate beside the built-in ones.
+
+    Validating the spec loads the file (``weights_only=True``) and checks it against the
+    architecture, so a mismatch is refused before any work starts.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    path: str
+    arch: Arch = "resnet18"
+    width: int = Field(64, ge=8)
+    small_stem: bool = False
+
+    @model_validator(mode="after")
+    def _loads(self) -> CheckpointSpec:
+        if self.name in BUILTIN_BACKBONES:
+            raise ValueError(f"'{self.name}' is a built-in backbone name; pick another")
+        if not Path(self.path).is_file():
+            raise ValueError(f"checkpoint file {self.path} does not exist")
+        load_backbone(self.path, self.config())
+        return self
+
+    def config(self) -> dict:
+        return {"arch": self.arch, "width": self.width, "small_stem": self.small_stem}
+
+
+class BackboneSelection(BaseModel):
+    """Which backbones an evaluation pipeline runs on: built-in names and extra checkpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extra_checkpoints: list[CheckpointSpec] = []
+    backbones: list[str] = list(BUILTIN_BACKBONES)
+
+    @field_validator("backbones")
+    @classmethod
+    def _known(cls, names: list[str], info) -> list[str]:
+        extra = [c.name for c in info.data.get("extra_checkpoints", [])]
+        known = [*BUILTIN_BACKBONES, *extra]
+        for n in names:
+            if n not in known:
+                raise ValueError(f"unknown backbone '{n}'; choose from {', '.join(known)} "
+                                 "(add your own under extra_checkpoints)")
+        if len(set(names)) != len(names):
+            raise ValueError("a backbone is listed twice")
+        return names
+
+    def selected(self) -> list[str]:
+        """The listed backbones, then any extra checkpoint not listed (extras are always run)."""
+        return self.backbones + [c.name for c in self.extra_checkpoints if c.name not in self.backbones]

@@ -99,6 +99,11 @@ class PretrainConfig(_Strict):
                 f"the multi-crop spec gives crops 0..{n_crops - 1}."
             )
 
+    def backbone_args(self, store_size: int) -> dict:
+        """``build_backbone`` arguments, the stem resolved for images of ``store_size`` px."""
+        small = self.small_stem if self.small_stem is not None else store_size <= 64
+        return {"arch": self.arch, "width": self.width, "small_stem": small}
+
     def fingerprint(self, *extra) -> str:
         """A short hash of everything that changes the trained weights (not logging or resume knobs)."""
         skip = {"knn", "collapse", "checkpoint_dir", "checkpoint_every_steps", "resume", "num_threads", "device"}

@@ -148,8 +148,7 @@ def pretrain(cfg: PretrainConfig, inputs: PretrainInputs,
     queue_length = cfg.queue_length - cfg.queue_length % per_step
 
     torch.manual_seed(cfg.seed)
-    small = cfg.small_stem if cfg.small_stem is not None else packed.meta["store_size"] <= 64
-    backbone = build_backbone(cfg.arch, cfg.width, small)
+    backbone = build_backbone(**cfg.backbone_args(packed.meta["store_size"]))
     model = SwAVModel(backbone, cfg.hidden_mlp, cfg.feat_dim, cfg.nmb_prototypes)
     if cfg.sync_bn and distributed:
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)

@@ -3,37 +3,19 @@ from __future__ import annotations
 import logging
 import time
 
-import mlflow
 import pandas as pd
 
 from swav_pipeline.config import parse
 from swav_pipeline.data.packed import PackedSplits
+from swav_pipeline.node_helpers import backbone_record
 from swav_pipeline.plots import curves, histogram
 from swav_pipeline.swav.config import PretrainConfig
 from swav_pipeline.swav.distributed import elastic_run
 from swav_pipeline.swav.multicrop import AugmentSpec, MultiCropSpec
 from swav_pipeline.swav.train import PretrainInputs, PretrainResult, pretrain
+from swav_pipeline.tracking import MlflowEpochLogger
 
 log = logging.getLogger(__name__)
-
-
-class MlflowEpochLogger:
-    """Per-epoch metrics to the current MLflow run; picklable, so worker processes can log too."""
-
-    def __init__(self, prefix: str):
-        run = mlflow.active_run()
-        self.run_id = run.info.run_id if run else None
-        self.uri = mlflow.get_tracking_uri()
-        self.prefix = prefix
-
-    def __call__(self, metrics: dict) -> None:
-        if self.run_id is None:
-            return
-        client = mlflow.MlflowClient(self.uri)
-        step = int(metrics["epoch"])
-        for k, v in metrics.items():
-            if k != "epoch":
-                client.log_metric(self.run_id, f"{self.prefix}.{k}", float(v), step=step)
 
 
 def train_swav(packed: PackedSplits, spec: dict, params: dict
@@ -52,8 +34,7 @@ def train_swav(packed: PackedSplits, spec: dict, params: dict
         result = pretrain(cfg, inputs, logger)
     wall = time.perf_counter() - start
     history = pd.DataFrame(result.history)
-    info = {**result.backbone_config, "mean": packed.mean, "std": packed.std,
-            "store_size": packed.meta["store_size"], "checkpoint": result.checkpoint}
+    info = {**backbone_record(result.backbone_config, packed), "checkpoint": result.checkpoint}
     last = result.history[-1] if result.history else {}
     summary = {"wall_seconds": wall, **{k: v for k, v in last.items() if k != "epoch_seconds"},
                "collapse_warnings": len(result.warnings)}
