@@ -8,7 +8,7 @@ import pytest
 
 from swav_pipeline.config import ParameterError
 from swav_pipeline.swav.backbones import load_backbone
-from tests.conftest import run_pipeline
+from tests.conftest import PROJECT, run_pipeline
 
 BACKBONES = ["swav", "supervised", "random"]
 
@@ -47,7 +47,7 @@ def test_the_study_ends_with_the_transfer_table(project, capsys):
                 for d in ("in_domain", "transfer")), *(f"detections/{b}.png" for b in BACKBONES)]:
         assert (reporting / png).read_bytes()[:4] == b"\x89PNG", png
     history = pd.read_csv(reporting / "detection_history.csv")
-    assert {"backbone", "seed", "epoch", "loss"} <= set(history.columns)
+    assert list(history.columns) == ["epoch", "swav_loss", "supervised_loss", "random_loss"]
 
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlflow.db'}")
     client = mlflow.MlflowClient()
@@ -67,6 +67,21 @@ def test_the_study_ends_with_the_transfer_table(project, capsys):
     assert {"transfer_table.csv", "transfer_table.md", "transfer_chart.png"} <= {
         a.path for a in client.list_artifacts(report["run_id"])}
     assert report["metrics.report.swav.detection_ap"] == pytest.approx(detection.loc[0, "ap"], abs=1e-4)
+
+    notebook = execute_notebook(PROJECT / "notebooks/transfer_report.ipynb", project)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    tables = [o["data"]["text/plain"] for o in outputs if o["output_type"] == "execute_result"]
+    assert "linear_in_domain" in tables[0] and all(b in tables[0] for b in BACKBONES)
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # the bar chart and the curves
+
+
+def execute_notebook(path, cwd):
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    return notebook
 
 
 @pytest.mark.parametrize("pipeline, params, match", [

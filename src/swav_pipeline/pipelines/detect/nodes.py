@@ -23,7 +23,8 @@ def finetune_detectors(detection: DetectionSet, params: dict, **backbones: dict
                        ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Fine-tune a detector from each selected backbone and score it on the eval split.
 
-    Returns the AP rows, the per-epoch losses and one PNG per backbone of eval images with
+    Returns the AP rows, the per-epoch loss of each backbone's detector (mean over seeds; one
+    column per backbone, for ``dvc plots``) and one PNG per backbone of eval images with
     predicted and true boxes; each backbone is a nested MLflow run tagged ``backbone``/``task``.
     """
     cfg = parse(DetectParams, params, "detect")
@@ -59,4 +60,6 @@ def finetune_detectors(detection: DetectionSet, params: dict, **backbones: dict
                     mlflow.log_metric(f"detection.{metric}", float(mine[metric].mean()))
                     if len(mine) > 1:
                         mlflow.log_metric(f"detection.{metric}_std", float(mine[metric].std()))
-    return pd.DataFrame(rows), pd.DataFrame(history), figures
+    losses = pd.DataFrame(history).groupby(["epoch", "backbone"])["loss"].mean().unstack("backbone")
+    losses = losses[list(dict.fromkeys(r["backbone"] for r in rows))].add_suffix("_loss").reset_index()
+    return pd.DataFrame(rows), losses, figures
