@@ -6,7 +6,9 @@ same for a random-init network of the same shape. Run after `kedro run --pipelin
     python benchmarks/pretrain_quality.py [key=value ...]
 
 Overrides: `key=value` for the pretrain parameters, `multicrop.key=value` and `augment.key=value`
-for the multi-crop spec written by preprocess (values are YAML).
+for the multi-crop spec written by preprocess (values are YAML). `backbone=PATH` skips the
+training and probes a saved backbone (PATH.pt with its PATH.json, e.g. the one `kedro run`
+wrote: `backbone=data/06_models/swav_backbone`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from swav_pipeline.data.packed import read_packed
 from swav_pipeline.evaluation.features import extract_features
 from swav_pipeline.evaluation.knn import knn_accuracy
 from swav_pipeline.evaluation.linear import linear_probe_accuracy
-from swav_pipeline.swav.backbones import build_backbone
+from swav_pipeline.swav.backbones import build_backbone, load_backbone
 from swav_pipeline.swav.config import PretrainConfig
 from swav_pipeline.swav.multicrop import AugmentSpec, MultiCropSpec
 from swav_pipeline.swav.train import PretrainInputs, pretrain
@@ -39,7 +41,17 @@ def probe(backbone, packed) -> dict:
     return {"linear_top1": lin["top1"], "knn20_top1": knn_accuracy(tr, ytr, te, yte, k=20)}
 
 
+def probe_saved(path: str) -> None:
+    packed = read_packed(ROOT / "data/03_primary/pretrain")
+    info = json.loads(Path(f"{path}.json").read_text())
+    config = {k: info[k] for k in ("arch", "width", "small_stem")}
+    print(json.dumps({"backbone": path, "swav": probe(load_backbone(f"{path}.pt", config), packed)}))
+
+
 def main(argv: list[str]) -> None:
+    saved = [a.split("=", 1)[1] for a in argv if a.startswith("backbone=")]
+    if saved:
+        return probe_saved(saved[0])
     params = yaml.safe_load((ROOT / "conf/base/parameters_pretrain.yml").read_text())["pretrain"]
     spec = json.loads((ROOT / "data/05_model_input/multicrop_spec.json").read_text())
     for kv in argv:

@@ -83,8 +83,9 @@ def confusion_plot(counts: np.ndarray, class_names: list[str], title: str) -> pl
 
 def detections_plot(images: list[np.ndarray], truths: list[dict], predictions: list[dict],
                     categories: list[str], title: str, score_threshold: float = 0.5) -> plt.Figure:
-    """Images with true boxes (green, dashed) and predicted boxes over ``score_threshold``
-    (red, with class and score)."""
+    """Images with true boxes (green, dashed) and predicted boxes (red, with class and score):
+    every prediction scoring ``score_threshold`` or more, and at least the best ones, as many
+    as there are true boxes, so a young detector's guesses show too."""
     cols = max(1, min(len(images), 3))
     rows = max(1, -(-len(images) // cols))
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
@@ -92,15 +93,17 @@ def detections_plot(images: list[np.ndarray], truths: list[dict], predictions: l
         ax.axis("off")
     for ax, img, truth, pred in zip(axes.flat, images, truths, predictions):
         ax.imshow(img.squeeze(-1) if img.shape[-1] == 1 else img, cmap="gray")
-        for (x0, y0, x1, y1), lab in zip(truth["boxes"], truth["labels"]):
+        for x0, y0, x1, y1 in truth["boxes"]:
             ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="lime", ls="--", lw=1))
-        for (x0, y0, x1, y1), lab, score in zip(pred["boxes"], pred["labels"], pred["scores"]):
-            if score < score_threshold:
-                continue
+        order = np.argsort(-np.asarray(pred["scores"]))
+        shown = [i for rank, i in enumerate(order) if rank < len(truth["boxes"]) or pred["scores"][i] >= score_threshold]
+        for i in shown:
+            x0, y0, x1, y1 = pred["boxes"][i]
             ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="red", lw=1))
-            ax.text(x0, y0, f"{categories[int(lab) - 1]} {score:.2f}", color="white", fontsize=5,
-                    va="bottom", bbox={"facecolor": "red", "alpha": 0.6, "pad": 0.5, "lw": 0})
-    fig.suptitle(f"{title} (green dashed: truth, red: predicted, score >= {score_threshold})", fontsize=9)
+            ax.text(x0, y0, f"{categories[int(pred['labels'][i]) - 1]} {pred['scores'][i]:.2f}", color="white",
+                    fontsize=5, va="bottom", bbox={"facecolor": "red", "alpha": 0.6, "pad": 0.5, "lw": 0})
+    fig.suptitle(f"{title}\ngreen dashed: truth; red: predicted (score >= {score_threshold}, or the best "
+                 "as many as the true boxes)", fontsize=8)
     fig.tight_layout()
     return fig
 
