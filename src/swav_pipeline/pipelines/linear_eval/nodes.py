@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import logging
-
 import mlflow
 import pandas as pd
 
@@ -11,8 +9,6 @@ from swav_pipeline.evaluation.protocol import LinearEvalParams, evaluate_domain
 from swav_pipeline.node_helpers import select_backbones
 from swav_pipeline.plots import confusion_plot
 from swav_pipeline.tracking import backbone_run
-
-log = logging.getLogger(__name__)
 
 
 def evaluate_backbones(pretrain_packed: PackedSplits, transfer_packed: PackedSplits, params: dict,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import logging
 import time
 
 import pandas as pd
@@ -14,8 +13,6 @@ from swav_pipeline.swav.distributed import elastic_run
 from swav_pipeline.swav.multicrop import AugmentSpec, MultiCropSpec
 from swav_pipeline.swav.train import PretrainInputs, PretrainResult, pretrain
 from swav_pipeline.tracking import MlflowEpochLogger
-
-log = logging.getLogger(__name__)
 
 
 def train_swav(packed: PackedSplits, spec: dict, params: dict
