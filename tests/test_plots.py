@@ -21,6 +21,6 @@ def test_confusion_plot_titles_the_accuracy():
 
 def test_grouped_bars_draw_one_bar_per_backbone_and_task():
     mean = pd.DataFrame({"swav": [0.8, 0.3], "random": [0.7, np.nan]}, index=["linear", "ap"])
-    mean.attrs["std"] = pd.DataFrame({"swav": [0.01, np.nan], "random": [0.02, np.nan]}, index=mean.index)
-    fig = grouped_bars(mean, "t", "y")
+    std = pd.DataFrame({"swav": [0.01, np.nan], "random": [0.02, np.nan]}, index=mean.index)
+    fig = grouped_bars(mean, std, "t", "y")
     assert len(fig.axes[0].patches) == 4

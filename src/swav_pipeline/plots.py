@@ -108,10 +108,9 @@ def detections_plot(images: list[np.ndarray], truths: list[dict], predictions: l
     return fig
 
 
-def grouped_bars(table, title: str, ylabel: str) -> plt.Figure:
+def grouped_bars(table, std, title: str, ylabel: str) -> plt.Figure:
     """Grouped bar chart of a (rows: groups on the x axis, columns: bars) mean table, with
-    optional error bars from a matching ``<column>_std`` table passed as ``table.attrs['std']``."""
-    std = table.attrs.get("std")
+    error bars from ``std``, a table of the same shape (or None)."""
     groups, series = list(table.index), list(table.columns)
     width = 0.8 / max(len(series), 1)
     fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(groups) * max(1, len(series) / 3)), 4))

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Iterator
 
 import mlflow
+import pandas as pd
 
 
 class MlflowEpochLogger:
@@ -40,3 +41,14 @@ def backbone_run(task: str, backbone: str) -> Iterator[mlflow.ActiveRun | None]:
     with mlflow.start_run(run_name=f"{task}/{backbone}", nested=True,
                           tags={"backbone": backbone, "task": task}) as run:
         yield run
+
+
+def log_mean_and_std(rows: pd.DataFrame, by: list[str], metrics: list[str]) -> None:
+    """To the active run: ``<group>.<metric>``, the mean over each group's rows (its seeds),
+    and ``<group>.<metric>_std`` where the group has several rows."""
+    summary = rows.groupby(by)[metrics].agg(["mean", "std"])
+    for keys, values in summary.iterrows():
+        group = keys if isinstance(keys, tuple) else (keys,)
+        for (metric, stat), value in values.items():
+            if pd.notna(value):
+                mlflow.log_metric(".".join([*group, metric]) + ("_std" if stat == "std" else ""), float(value))

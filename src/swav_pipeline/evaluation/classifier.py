@@ -102,17 +102,18 @@ def train_classifier(backbone: nn.Module, images: np.ndarray, labels: np.ndarray
             y = labels_t[idx]
             logits = model(x.to(device))
             loss = loss_fn(logits, y.to(device))
-            if not math.isfinite(loss.item()):
-                raise FloatingPointError(f"{desc}: the loss became {loss.item()} at epoch {epoch + 1}; "
+            value = loss.item()
+            if not math.isfinite(value):
+                raise FloatingPointError(f"{desc}: the loss became {value} at epoch {epoch + 1}; "
                                          "lower the learning rate")
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
-            total += loss.item() * len(y)
+            total += value * len(y)
             correct += int((logits.argmax(1).cpu() == y).sum())
             seen += len(y)
-            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+            bar.set_postfix(loss=f"{value:.3f}", refresh=False)
         row = {"epoch": epoch + 1, "loss": total / seen, "train_top1": correct / seen,
                "lr": opt.param_groups[0]["lr"], "images_per_second": seen / (time.perf_counter() - start)}
         history.append(row)
@@ -120,6 +121,14 @@ def train_classifier(backbone: nn.Module, images: np.ndarray, labels: np.ndarray
             on_epoch(row)
     model.eval()
     return TrainResult(model, history)
+
+
+def limited_subset(labels: np.ndarray, limit: int | None, seed: int = 0) -> np.ndarray:
+    """Sorted indices of a class-balanced subset of about ``limit`` samples (all when ``limit``
+    is None or not smaller than the data)."""
+    if not limit or limit >= len(labels):
+        return np.arange(len(labels))
+    return labeled_subset(labels, limit / len(labels), seed)
 
 
 def labeled_subset(labels: np.ndarray, fraction: float, seed: int = 0) -> np.ndarray:

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from swav_pipeline.data.detection import DetectionSplit
 from swav_pipeline.swav.backbones import Backbone, BackboneSelection
+from swav_pipeline.swav.multicrop import to_float
 
 
 class DetectorSpec(BaseModel):
@@ -59,29 +60,25 @@ class DetectorSpec(BaseModel):
 
 def freeze_stages(trunk: Backbone, trainable_layers: int) -> None:
     """Freeze the stem and the first stages, torchvision-style (``trainable_layers`` of 5 learn)."""
-    stages = ["layer4", "layer3", "layer2", "layer1", "conv1"][:trainable_layers]
-    for name, module in trunk.named_children():
-        frozen = name not in stages and not (name == "bn1" and "conv1" in stages)
-        if frozen:
+    learning = ["layer4", "layer3", "layer2", "layer1", "conv1"][:trainable_layers]
+    if "conv1" in learning:
+        learning.append("bn1")
+    for name, module in list(trunk.named_children()):
+        if name not in learning:
             module.requires_grad_(False)
-            _freeze_batchnorm(module)
-    if "conv1" not in stages:
-        trunk.bn1 = _frozen_copy(trunk.bn1)
+            _freeze_batchnorm(trunk, name, module)
 
 
-def _frozen_copy(bn: nn.BatchNorm2d) -> FrozenBatchNorm2d:
-    frozen = FrozenBatchNorm2d(bn.num_features, eps=bn.eps)
-    for k in ("weight", "bias", "running_mean", "running_var"):
-        getattr(frozen, k).copy_(getattr(bn, k).detach())
-    return frozen
-
-
-def _freeze_batchnorm(module: nn.Module) -> None:
-    for name, child in module.named_children():
-        if isinstance(child, nn.BatchNorm2d):
-            setattr(module, name, _frozen_copy(child))
-        else:
-            _freeze_batchnorm(child)
+def _freeze_batchnorm(parent: nn.Module, name: str, module: nn.Module) -> None:
+    """Replace ``module`` (``parent.name``) and every BatchNorm2d under it by FrozenBatchNorm2d."""
+    if isinstance(module, nn.BatchNorm2d):
+        frozen = FrozenBatchNorm2d(module.num_features, eps=module.eps)
+        for k in ("weight", "bias", "running_mean", "running_var"):
+            getattr(frozen, k).copy_(getattr(module, k).detach())
+        setattr(parent, name, frozen)
+        return
+    for child_name, child in list(module.named_children()):
+        _freeze_batchnorm(module, child_name, child)
 
 
 def build_detector(trunk: Backbone, num_classes: int, mean: list[float], std: list[float],
@@ -116,7 +113,7 @@ def build_detector(trunk: Backbone, num_classes: int, mean: list[float], std: li
 
 def _to_tensor(img: np.ndarray) -> torch.Tensor:
     """(H, W, C) uint8 -> (3, H, W) float in [0, 1]; grey images are repeated to 3 channels."""
-    x = torch.from_numpy(np.array(img)).permute(2, 0, 1).float().div_(255)
+    x = to_float(torch.from_numpy(np.array(img))[None])[0]
     return x.expand(3, -1, -1).contiguous() if x.shape[0] == 1 else x
 
 
@@ -165,8 +162,9 @@ def train_detector(model: FasterRCNN, split: DetectionSplit, spec: DetectorSpec,
             images, targets = _targets(split, idx, flip)
             losses = model(images, targets)
             loss = sum(losses.values())
-            if not math.isfinite(loss.item()):
-                raise FloatingPointError(f"{desc}: the detection loss became {loss.item()} at epoch "
+            value = loss.item()
+            if not math.isfinite(value):
+                raise FloatingPointError(f"{desc}: the detection loss became {value} at epoch "
                                          f"{epoch + 1}; lower detect.detector.lr")
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -174,8 +172,8 @@ def train_detector(model: FasterRCNN, split: DetectionSplit, spec: DetectorSpec,
             sched.step()
             for k, v in losses.items():
                 sums[k] = sums.get(k, 0.0) + v.item()
-            sums["loss"] = sums.get("loss", 0.0) + loss.item()
-            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+            sums["loss"] = sums.get("loss", 0.0) + value
+            bar.set_postfix(loss=f"{value:.3f}", refresh=False)
         row = {"epoch": epoch + 1, **{k: v / steps for k, v in sums.items()},
                "images_per_second": n / (time.perf_counter() - start)}
         history.append(row)

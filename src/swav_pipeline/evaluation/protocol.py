@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from swav_pipeline.data.packed import PackedSplits
 from swav_pipeline.swav.backbones import BackboneSelection
 
-from .classifier import TrainSpec, labeled_subset, train_classifier
+from .classifier import TrainSpec, labeled_subset, limited_subset, train_classifier
 from .features import extract_features
 from .knn import knn_predict
 from .linear import topk_accuracy, train_linear_probe
@@ -107,13 +106,11 @@ def confusion_matrix(predicted: torch.Tensor, labels: torch.Tensor, num_classes:
 
 
 def evaluate_domain(backbone: torch.nn.Module, data: PackedSplits, domain: str, spec: EvalSpec,
-                    finetune: bool = True, on_row: Callable[[dict], None] | None = None) -> DomainResult:
+                    finetune: bool = True) -> DomainResult:
     """Every task of ``spec`` for ``backbone`` on ``data`` (train split to fit, test to score)."""
     result = DomainResult(class_names=list(data.class_names))
     num_classes = len(result.class_names)
-    train_idx = np.arange(len(data.labels["train"]))
-    if spec.train_limit and spec.train_limit < len(train_idx):
-        train_idx = labeled_subset(data.labels["train"], spec.train_limit / len(train_idx), seed=0)
+    train_idx = limited_subset(data.labels["train"], spec.train_limit, seed=0)
     train_images = data.images["train"][train_idx]
     ytr = torch.from_numpy(data.labels["train"][train_idx]).long()
     yte = torch.from_numpy(data.labels["test"]).long()
@@ -122,8 +119,6 @@ def evaluate_domain(backbone: torch.nn.Module, data: PackedSplits, domain: str, 
         row = {"task": task, "domain": domain, "seed": seed, **topk_accuracy(scores, yte)}
         result.rows.append(row)
         log.info("%s on %s (seed %d): top-1 %.4f", task, domain, seed, row["top1"])
-        if on_row:
-            on_row(row)
 
     needs_features = "knn" in spec.tasks or ("linear" in spec.tasks and not spec.linear.augment)
     if needs_features:

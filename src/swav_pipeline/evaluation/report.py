@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ class ReportParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tasks: list[str] = DEFAULT_TASKS  # the table's columns, in order
-    metric: str = "top1"              # classification metric shown: top1 or top5
+    metric: Literal["top1", "top5"] = "top1"  # classification metric shown
 
     @field_validator("tasks")
     @classmethod
@@ -29,13 +30,6 @@ class ReportParams(BaseModel):
                 raise ValueError(f"unknown task '{t}'; choose from {', '.join(FIXED_TASKS)} or "
                                  "finetune_<percent>pct (e.g. finetune_1pct)")
         return tasks
-
-    @field_validator("metric")
-    @classmethod
-    def _metric(cls, metric: str) -> str:
-        if metric not in ("top1", "top5"):
-            raise ValueError("choose top1 or top5")
-        return metric
 
 
 def long_scores(classification: pd.DataFrame, detection: pd.DataFrame, metric: str = "top1") -> pd.DataFrame:

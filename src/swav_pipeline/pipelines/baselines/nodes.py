@@ -3,13 +3,12 @@ from __future__ import annotations
 import logging
 import time
 
-import numpy as np
 import pandas as pd
 import torch
 
 from swav_pipeline.config import parse
 from swav_pipeline.data.packed import PackedSplits
-from swav_pipeline.evaluation.classifier import BaselinesParams, labeled_subset, train_classifier
+from swav_pipeline.evaluation.classifier import BaselinesParams, limited_subset, train_classifier
 from swav_pipeline.node_helpers import backbone_record
 from swav_pipeline.plots import curves
 from swav_pipeline.swav.backbones import build_backbone
@@ -24,9 +23,7 @@ def train_supervised(packed: PackedSplits, params: dict, pretrain: dict) -> tupl
     cfg = parse(BaselinesParams, params, "baselines").supervised
     arch = parse(PretrainConfig, pretrain, "pretrain").backbone_args(packed.meta["store_size"])
     labels = packed.labels["train"]
-    idx = np.arange(len(labels))
-    if cfg.train_limit and cfg.train_limit < len(idx):
-        idx = labeled_subset(labels, cfg.train_limit / len(idx), seed=cfg.seed)
+    idx = limited_subset(labels, cfg.train_limit, seed=cfg.seed)
     torch.manual_seed(cfg.seed)
     start = time.perf_counter()
     result = train_classifier(build_backbone(**arch), packed.images["train"][idx], labels[idx], packed.mean,

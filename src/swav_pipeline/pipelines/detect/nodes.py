@@ -14,7 +14,7 @@ from swav_pipeline.evaluation.detection import (DetectParams, build_detector, ch
                                                 image_statistics, predict, train_detector)
 from swav_pipeline.node_helpers import select_backbones
 from swav_pipeline.plots import detections_plot
-from swav_pipeline.tracking import MlflowEpochLogger, backbone_run
+from swav_pipeline.tracking import MlflowEpochLogger, backbone_run, log_mean_and_std
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,7 @@ def finetune_detectors(detection: DetectionSet, params: dict, **backbones: dict
                     if run:
                         mlflow.log_figure(fig, "detections.png")
             if run:
-                mine = pd.DataFrame([r for r in rows if r["backbone"] == name])
-                for metric in ("ap", "ap50"):
-                    mlflow.log_metric(f"detection.{metric}", float(mine[metric].mean()))
-                    if len(mine) > 1:
-                        mlflow.log_metric(f"detection.{metric}_std", float(mine[metric].std()))
+                log_mean_and_std(pd.DataFrame([r for r in rows if r["backbone"] == name]), ["task"], ["ap", "ap50"])
     losses = pd.DataFrame(history).groupby(["epoch", "backbone"])["loss"].mean().unstack("backbone")
     losses = losses[list(dict.fromkeys(r["backbone"] for r in rows))].add_suffix("_loss").reset_index()
     return pd.DataFrame(rows), losses, figures

@@ -8,7 +8,7 @@ from swav_pipeline.data.packed import PackedSplits
 from swav_pipeline.evaluation.protocol import LinearEvalParams, evaluate_domain
 from swav_pipeline.node_helpers import select_backbones
 from swav_pipeline.plots import confusion_plot
-from swav_pipeline.tracking import backbone_run
+from swav_pipeline.tracking import backbone_run, log_mean_and_std
 
 
 def evaluate_backbones(pretrain_packed: PackedSplits, transfer_packed: PackedSplits, params: dict,
@@ -32,11 +32,6 @@ def evaluate_backbones(pretrain_packed: PackedSplits, transfer_packed: PackedSpl
                     if run:
                         mlflow.log_figure(fig, f"confusion_{domain}.png")
             if run:
-                summary = pd.DataFrame(mine).groupby(["task", "domain"])[["top1", "top5"]].agg(["mean", "std"])
-                for (task, domain), values in summary.iterrows():
-                    for (metric, stat), v in values.items():
-                        if pd.notna(v):
-                            suffix = "" if stat == "mean" else "_std"
-                            mlflow.log_metric(f"{task}.{domain}.{metric}{suffix}", float(v))
+                log_mean_and_std(pd.DataFrame(mine), ["task", "domain"], ["top1", "top5"])
             rows += mine
     return pd.DataFrame(rows), figures

@@ -21,8 +21,8 @@ def build_report(classification: pd.DataFrame, detection: pd.DataFrame, params: 
     csv = csv[[c for t in cfg.tasks for c in (t, f"{t}_std")]].rename_axis("backbone").reset_index()
     markdown = to_markdown(mean, std, seeds)
     bars = mean.T.dropna(how="all")
-    bars.attrs["std"] = std.T.loc[bars.index]
-    chart = grouped_bars(bars, "Transfer: frozen and fine-tuned backbones by task", cfg.metric + " / AP")
+    chart = grouped_bars(bars, std.T.loc[bars.index], "Transfer: frozen and fine-tuned backbones by task",
+                         cfg.metric + " / AP")
     metrics = to_metrics(mean, std)
     mlflow_metrics = {f"{backbone}.{task}": {"value": value, "step": 0}
                       for backbone, row in metrics.items() for task, value in row.items()}
