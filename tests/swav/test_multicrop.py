@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from swav_pipeline.swav.multicrop import AugmentSpec, BatchMultiCrop, MultiCropSpec, random_boxes
+from swav_pipeline.swav.multicrop import AugmentSpec, BatchMultiCrop, MultiCropSpec, apply_jitter, draw_jitter, random_boxes
 
 
 @pytest.fixture
@@ -58,3 +58,26 @@ def test_colour_images_get_colour_jitter_and_grayscale():
     spec = MultiCropSpec(nmb_crops=[1], size_crops=[16], min_scale_crops=[0.5], max_scale_crops=[1.0])
     out = BatchMultiCrop(spec, [0.0] * 3, [1.0] * 3, aug)(x, g)[0]
     torch.testing.assert_close(out[:, 0], out[:, 1])  # all grey
+
+
+def _torchvision_jitter(img, d, i):
+    from torchvision.transforms.v2 import functional as TF
+    ops = [lambda t: TF.adjust_brightness(t, float(d.brightness[i])),
+           lambda t: TF.adjust_contrast(t, float(d.contrast[i])),
+           lambda t: TF.adjust_saturation(t, float(d.saturation[i])),
+           lambda t: TF.adjust_hue(t, float(d.hue[i]))]
+    for op in d.order[i].tolist():
+        img = ops[op](img)
+    return img
+
+
+@pytest.mark.parametrize("channels", [3, 1])
+def test_batched_colour_jitter_matches_torchvision_image_by_image(channels):
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(32, channels, 8, 8, generator=g)
+    d = draw_jitter(32, AugmentSpec(jitter_p=0.8), g)
+    assert (d.brightness == 1).sum() in range(1, 32)  # some images left alone, some jittered
+    out = apply_jitter(x, d)
+    expected = torch.stack([_torchvision_jitter(x[i], d, i) for i in range(32)])
+    # torchvision's grey is 0.2989 R + 0.587 G + 0.114 B, ours PIL's 0.299 R: 1e-4 apart
+    torch.testing.assert_close(out, expected, atol=3e-4 if channels == 3 else 1e-6, rtol=0)

@@ -17,6 +17,24 @@ def test_larc_scales_the_step_by_the_trust_ratio():
     assert opt.param_groups[0]["weight_decay"] == 0.1  # restored after the step
 
 
+def test_larc_treats_each_parameter_on_its_own_and_skips_zero_norms():
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(3, 4)), torch.nn.Parameter(torch.randn(5)),
+              torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.randn(2))]
+    grads = [torch.randn(3, 4) * 10, torch.randn(5) * 1e-3, torch.randn(2), torch.zeros(2)]
+    for p, g in zip(params, grads):
+        p.grad = g.clone()
+    before = [p.detach().clone() for p in params]
+    LARC(torch.optim.SGD(params, lr=0.5, weight_decay=0.01), trust_coefficient=0.02).step()
+    for p, w, g in zip(params, before, grads):
+        if w.norm() > 0 and g.norm() > 0:
+            rate = 0.02 * w.norm() / (g.norm() + 0.01 * w.norm() + 1e-8)
+            expected = w - 0.5 * rate * (g + 0.01 * w)
+        else:  # a zero weight or gradient: plain SGD without decay
+            expected = w - 0.5 * g
+        torch.testing.assert_close(p.detach(), expected)
+
+
 def test_larc_clip_caps_the_rate_at_the_global_lr():
     w = torch.nn.Parameter(torch.tensor([100.0]))
     w.grad = torch.tensor([1e-3])

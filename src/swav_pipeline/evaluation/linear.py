@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 
-def train_linear_probe(train_x: torch.Tensor, train_y: torch.Tensor, epochs: int = 100, lr: float = 0.1,
+def train_linear_probe(train_x: torch.Tensor, train_y: torch.Tensor, epochs: int = 100, lr: float = 0.3,
                        weight_decay: float = 1e-6, batch_size: int = 256, seed: int = 0,
                        num_classes: int | None = None) -> tuple[nn.Linear, callable]:
     """SGD (momentum 0.9, cosine lr) on precomputed features; returns (layer, feature transform).

@@ -36,8 +36,8 @@ class LinearSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    epochs: int = Field(30, ge=1)
-    lr: float = Field(0.1, gt=0)
+    epochs: int = Field(100, ge=1)
+    lr: float = Field(0.3, gt=0)
     weight_decay: float = Field(1e-6, ge=0)
     batch_size: int = Field(256, ge=1)
     augment: bool = False

@@ -10,6 +10,7 @@ image by image with PIL or ``transforms.v2``.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -132,30 +133,53 @@ def _blend(a: torch.Tensor, b: torch.Tensor, factor: torch.Tensor) -> torch.Tens
     return (factor.view(-1, 1, 1, 1) * a + (1 - factor.view(-1, 1, 1, 1)) * b).clamp_(0, 1)
 
 
-def color_jitter(x: torch.Tensor, aug: AugmentSpec, g: torch.Generator) -> torch.Tensor:
-    """ColorJitter with probability ``jitter_p``, each image its own factors and op order."""
-    n = x.shape[0]
+class JitterDraw(NamedTuple):
+    """Per-image colour-jitter factors (1, or 0 for hue, where jitter is not applied) and op order."""
+
+    brightness: torch.Tensor
+    contrast: torch.Tensor
+    saturation: torch.Tensor
+    hue: torch.Tensor
+    order: torch.Tensor  # (n, 4): slot -> op, 0 brightness, 1 contrast, 2 saturation, 3 hue
+
+
+def draw_jitter(n: int, aug: AugmentSpec, g: torch.Generator) -> JitterDraw:
+    """ColorJitter's random choices for ``n`` images, applied each with probability ``jitter_p``."""
     apply = torch.rand(n, generator=g) < aug.jitter_p
     one = torch.ones(n)
-    bright = torch.where(apply, _uniform(n, max(0, 1 - aug.brightness), 1 + aug.brightness, g), one)
-    contr = torch.where(apply, _uniform(n, max(0, 1 - aug.contrast), 1 + aug.contrast, g), one)
-    satur = torch.where(apply, _uniform(n, max(0, 1 - aug.saturation), 1 + aug.saturation, g), one)
+    factor = lambda strength: torch.where(apply, _uniform(n, max(0, 1 - strength), 1 + strength, g), one)  # noqa: E731
+    bright, contr, satur = factor(aug.brightness), factor(aug.contrast), factor(aug.saturation)
     hue = torch.where(apply, _uniform(n, -aug.hue, aug.hue, g), torch.zeros(n))
     order = torch.argsort(torch.rand(n, 4, generator=g), dim=1)
+    return JitterDraw(bright, contr, satur, hue, order)
+
+
+def apply_jitter(x: torch.Tensor, d: JitterDraw) -> torch.Tensor:
+    """Brightness, contrast, saturation and hue in each image's own order, as torchvision's ops.
+
+    The first three are blends: a factor of 1 leaves an image as it is, so each slot applies
+    them to the whole batch with the factor set to 1 where another op is due (no per-op
+    masking, which on small crops cost more than the arithmetic). Only the hue rotation, an
+    HSV round trip, runs on the images that need it. Saturation and hue leave grey images as
+    they are and are skipped for them.
+    """
+    one = torch.ones_like(d.brightness)
     colour = x.shape[1] == 3
-    ops = {
-        0: lambda t, s: _blend(t, torch.zeros_like(t), bright[s]),
-        1: lambda t, s: _blend(t, _gray(t).mean((1, 2, 3), keepdim=True), contr[s]),
-        2: lambda t, s: _blend(t, _gray(t), satur[s]) if colour else t,
-        3: lambda t, s: _hue_shift(t, hue[s]) if colour else t,
-    }
-    x = x.clone()
     for slot in range(4):
-        for op, fn in ops.items():
-            sel = (order[:, slot] == op) & apply
+        due = d.order[:, slot]
+        x = _blend(x, torch.zeros_like(x), torch.where(due == 0, d.brightness, one))
+        x = _blend(x, _gray(x).mean((1, 2, 3), keepdim=True), torch.where(due == 1, d.contrast, one))
+        if colour:
+            x = _blend(x, _gray(x), torch.where(due == 2, d.saturation, one))
+            sel = (due == 3) & (d.hue != 0)
             if sel.any():
-                x[sel] = fn(x[sel], sel)
+                x[sel] = _hue_shift(x[sel], d.hue[sel])
     return x
+
+
+def color_jitter(x: torch.Tensor, aug: AugmentSpec, g: torch.Generator) -> torch.Tensor:
+    """ColorJitter with probability ``jitter_p``, each image its own factors and op order."""
+    return apply_jitter(x, draw_jitter(x.shape[0], aug, g))
 
 
 def gaussian_blur(x: torch.Tensor, aug: AugmentSpec, g: torch.Generator) -> torch.Tensor:
@@ -193,7 +217,9 @@ class BatchMultiCrop:
         n, c, h, w = x.shape
         boxes = random_boxes(n, h, w, scale, g)
         rois = torch.cat([torch.arange(n, dtype=x.dtype).view(-1, 1), boxes], 1)
-        out = roi_align(x, rois, output_size=(size, size), spatial_scale=1.0, sampling_ratio=2, aligned=True)
+        # sampling_ratio=0: one bilinear sample per output pixel where the crop is enlarged,
+        # ceil(box / size) samples averaged per axis where it is shrunk (anti-aliasing).
+        out = roi_align(x, rois, output_size=(size, size), spatial_scale=1.0, sampling_ratio=0, aligned=True)
         flip = (torch.rand(n, generator=g) < self.aug.flip_p).view(-1, 1, 1, 1)
         out = torch.where(flip, out.flip(-1), out)
         out = color_jitter(out, self.aug, g)

@@ -159,7 +159,7 @@ def pretrain(cfg: PretrainConfig, inputs: PretrainInputs,
         model = nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
     base_opt = torch.optim.SGD(model.parameters(), lr=cfg.base_lr, momentum=cfg.momentum,
-                               weight_decay=cfg.weight_decay)
+                               weight_decay=cfg.weight_decay, foreach=True)
     optimizer = LARC(base_opt, cfg.trust_coefficient) if cfg.lars else base_opt
     autocast, scaler, precision = _autocast(device, cfg.precision)
     multicrop = BatchMultiCrop(spec, packed.mean, packed.std, inputs.augment, cfg.channels_last)
@@ -257,10 +257,11 @@ def pretrain(cfg: PretrainConfig, inputs: PretrainInputs,
                     queue.push([z[c * bs:(c + 1) * bs] for c in cfg.crops_for_assign])
                 for q in codes:
                     state["usage"] += torch.bincount(q.argmax(1).cpu(), minlength=cfg.nmb_prototypes)
-                state["loss_sum"] += loss.item()
+                loss_value = loss.item()
+                state["loss_sum"] += loss_value
                 seen += bs * world_size
                 rate = seen / (time.perf_counter() - t0)
-                bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{lr:.3g}", img_s=f"{rate:.0f}")
+                bar.set_postfix(loss=f"{loss_value:.3f}", lr=f"{lr:.3g}", img_s=f"{rate:.0f}", refresh=False)
                 state["iteration"] = it + 1
                 if (it + 1) % cfg.checkpoint_every_steps == 0 and it + 1 < iters:
                     save(epoch, it + 1)
