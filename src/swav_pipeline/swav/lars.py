@@ -44,7 +44,7 @@ class LARC:
             if not params:
                 continue
             # One batched pass over the whole group (foreach ops) instead of a Python loop
-            # with a host sync per parameter: on a 2-core CPU the loop cost 4 ms a step.
+            # with a host sync per parameter: on a 2-core CPU the loop cost about 2 ms a step.
             grads = [p.grad for p in params]
             p_norm = torch.stack(torch._foreach_norm(params))
             g_norm = torch.stack(torch._foreach_norm(grads))

@@ -234,9 +234,10 @@ def pretrain(cfg: PretrainConfig, inputs: PretrainInputs,
                         queue_scores = queue.scores(core.prototypes.weight.detach())
                 loss, codes = swapped_prediction(per_crop, cfg.crops_for_assign, cfg.temperature,
                                                  cfg.epsilon, cfg.sinkhorn_iterations, queue_scores)
-                if not torch.isfinite(loss):
+                loss_value = loss.item()
+                if not math.isfinite(loss_value):
                     raise NonFiniteLossError(
-                        f"the SwAV loss became {loss.item()} at epoch {epoch + 1}, step {it + 1} (lr {lr:.4g}); "
+                        f"the SwAV loss became {loss_value} at epoch {epoch + 1}, step {it + 1} (lr {lr:.4g}); "
                         f"training stopped and the last good checkpoint is kept at {ckpt_file}. "
                         "Lower pretrain.base_lr, raise pretrain.epsilon or use precision fp32."
                     )
@@ -257,7 +258,6 @@ def pretrain(cfg: PretrainConfig, inputs: PretrainInputs,
                     queue.push([z[c * bs:(c + 1) * bs] for c in cfg.crops_for_assign])
                 for q in codes:
                     state["usage"] += torch.bincount(q.argmax(1).cpu(), minlength=cfg.nmb_prototypes)
-                loss_value = loss.item()
                 state["loss_sum"] += loss_value
                 seen += bs * world_size
                 rate = seen / (time.perf_counter() - t0)
